@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"os"
-	"path/filepath"
+
+	"github.com/goadtr/goadtr/internal/atomicfile"
 )
 
 // SavePNG writes img to path as PNG, atomically: readers see the old file or the whole new one.
@@ -23,25 +23,10 @@ func SaveSVG(path, svg string) error {
 	return writeAtomic(path, []byte(svg))
 }
 
-// writeAtomic writes data to a temporary file next to path and renames it over path.
+// writeAtomic writes data to path atomically, creating its directory when needed.
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("plots: saving %s: %w", path, err)
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("plots: saving %s: %w", path, err)
+	if err := atomicfile.Write(path, data); err != nil {
+		return fmt.Errorf("plots: %w", err)
 	}
 	return nil
 }

@@ -45,7 +45,10 @@ func TestSavePNGAndSVG(t *testing.T) {
 	if len(entries) != 2 {
 		t.Errorf("directory holds %d entries, want the 2 files and no temporary file", len(entries))
 	}
-	if err := SaveSVG(filepath.Join(dir, "missing", "b.svg"), "<svg/>"); err == nil {
-		t.Error("saving into a missing directory: no error")
+	if err := SaveSVG(filepath.Join(dir, "new", "b.svg"), "<svg/>"); err != nil {
+		t.Errorf("saving into a new directory: %v", err)
+	}
+	if err := SaveSVG(filepath.Join(svgPath, "c.svg"), "<svg/>"); err == nil {
+		t.Error("saving under a regular file: no error")
 	}
 }

@@ -116,9 +116,6 @@ func WriteOverlays(dir string, threshold float64, t *TestSet, which []int) error
 		_, hi := plots.ValueRange(m)
 		vmax = math.Max(vmax, hi)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	stale, _ := filepath.Glob(filepath.Join(dir, "*.png")) // overlays of an earlier run
 	for _, f := range stale {
 		if err := os.Remove(f); err != nil {

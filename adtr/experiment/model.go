@@ -41,6 +41,8 @@ type ModelInfo struct {
 	WeightsSHA256 string `json:"weights_sha256,omitempty"`
 	// Category is the category it was trained on.
 	Category string `json:"category"`
+	// Data is the data selection it was trained on (evaluation reuses it by default).
+	Data Data `json:"data"`
 	// Threshold is the decision threshold on image scores: an image is anomalous when its score is
 	// at least Threshold.
 	Threshold float64 `json:"threshold"`

@@ -75,14 +75,15 @@ func DefaultFeatureCache() string {
 	return filepath.Join(dir, "goadtr", "features")
 }
 
-func (s *Spec) cacheDir() string {
-	switch s.FeatureCache {
+// FeatureCacheDir resolves a feature-cache setting: "" is DefaultFeatureCache(), "-" is none ("").
+func FeatureCacheDir(setting string) string {
+	switch setting {
 	case "":
 		return DefaultFeatureCache()
 	case "-":
 		return ""
 	}
-	return s.FeatureCache
+	return setting
 }
 
 // Run executes the experiment. When ctx is cancelled during training, the checkpoint is saved and
@@ -118,7 +119,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	info := ModelInfo{Config: cfg, Category: cat.Name, BackboneSeed: spec.Backbone.Seed}
+	info := ModelInfo{Config: cfg, Category: cat.Name, Data: spec.Data, BackboneSeed: spec.Backbone.Seed}
 	if bb != nil {
 		info.Backbone, info.BackbonePretrained, info.WeightsSHA256 = bb.Name(), bb.Pretrained(), bb.WeightsSHA256()
 	} else {
@@ -142,7 +143,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		f, err := ext.ExtractAll(ctx, images, features.Options{CacheDir: spec.cacheDir(), Progress: spec.Progress, Label: label})
+		f, err := ext.ExtractAll(ctx, images, features.Options{CacheDir: FeatureCacheDir(spec.FeatureCache), Progress: spec.Progress, Label: label})
 		return images, masks, f, err
 	}
 	_, _, trainF, err := extract("train features", cat.Train)
@@ -189,7 +190,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		return nil, err
 	}
 
-	test, err := m.Test(ctx, cat, spec.cacheDir(), spec.Progress)
+	test, err := m.Test(ctx, cat, FeatureCacheDir(spec.FeatureCache), spec.Progress)
 	if err != nil {
 		return nil, err
 	}

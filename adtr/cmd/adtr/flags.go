@@ -1,0 +1,93 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/goadtr/goadtr/adtr"
+	"github.com/goadtr/goadtr/adtr/experiment"
+)
+
+// intList is a flag.Value for comma-separated integers such as "2,4,8,16".
+type intList struct{ values *[]int }
+
+func (l intList) String() string {
+	if l.values == nil {
+		return ""
+	}
+	parts := make([]string, len(*l.values))
+	for i, v := range *l.values {
+		parts[i] = strconv.Itoa(v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l intList) Set(s string) error {
+	var out []int
+	for _, p := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return fmt.Errorf("%q is not a comma-separated list of integers", s)
+		}
+		out = append(out, v)
+	}
+	*l.values = out
+	return nil
+}
+
+// configFlags binds the model and training hyperparameters to flags, with the paper's defaults.
+func configFlags(fs *flag.FlagSet) *adtr.Config {
+	cfg := adtr.DefaultConfig()
+	fs.StringVar(&cfg.Backbone, "backbone", cfg.Backbone, "frozen backbone: efficientnet_b0..b7, tf_efficientnet_b0..b7, mobilenetv2_100")
+	fs.Var(intList{&cfg.Taps}, "taps", "backbone stage strides whose features are used (UniAD: 2,4,8,16)")
+	fs.IntVar(&cfg.InputSize, "size", cfg.InputSize, "input image side in pixels (a multiple of 32)")
+	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs (paper: 500)")
+	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "images per training step")
+	fs.Float64Var(&cfg.LearningRate, "lr", cfg.LearningRate, "AdamW learning rate")
+	fs.IntVar(&cfg.LRStepEpoch, "lr-step", cfg.LRStepEpoch, "epoch from which the learning rate is multiplied by 0.1 (0: never)")
+	fs.Float64Var(&cfg.GradClip, "clip", cfg.GradClip, "global-norm gradient clipping (0: off; UniAD 0.1)")
+	fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of initialisation, dropout, shuffling, the validation split and synthetic data")
+	fs.StringVar(&cfg.Query, "query", cfg.Query, "decoder input: learned (the auxiliary query embedding) or none (ablation)")
+	fs.StringVar(&cfg.Mixer, "mixer", cfg.Mixer, "token mixer: attention or mlp (ablation)")
+	fs.StringVar(&cfg.Reconstructor, "reconstructor", cfg.Reconstructor, "reconstructor: transformer or cnn (ablation)")
+	fs.StringVar(&cfg.Target, "target", cfg.Target, "reconstruction target: features or pixels (ablation)")
+	fs.StringVar(&cfg.ScoreRule, "score", cfg.ScoreRule, "image score: pooled_max, max or mean (one-class semantic data)")
+	fs.Float64Var(&cfg.SmoothingSigma, "sigma", cfg.SmoothingSigma, "Gaussian smoothing of the anomaly map in pixels (0: none; option 4)")
+	return cfg
+}
+
+// quickPreset is the reduced schedule of the README's main command: a demo that trains and
+// evaluates in a few minutes on 2 CPU cores. The paper's schedule is the default without -quick.
+func quickPreset(cfg *adtr.Config, set map[string]bool) {
+	if !set["epochs"] {
+		cfg.Epochs = 40
+	}
+	if !set["lr"] {
+		cfg.LearningRate = 5e-4
+	}
+	if !set["lr-step"] {
+		cfg.LRStepEpoch = 30
+	}
+	if !set["batch"] {
+		cfg.BatchSize = 8
+	}
+}
+
+// dataFlags binds the data selection to flags.
+func dataFlags(fs *flag.FlagSet) *experiment.Data {
+	d := &experiment.Data{}
+	fs.StringVar(&d.Source, "data", experiment.SyntheticSource, `"synthetic" (embedded data) or a directory: an MVTec-layout category root or a data-set root holding categories`)
+	fs.StringVar(&d.Category, "category", "", `category: a synthetic one (weave, stone, pill...), a sub-directory of -data, or "all"`)
+	fs.Float64Var(&d.ValFraction, "val", experiment.DefaultValFraction, "fraction of train/good held back to choose the decision threshold (negative: none)")
+	fs.BoolVar(&d.Lenient, "lenient", false, "skip unreadable or stray files with a warning instead of failing")
+	return d
+}
+
+// setFlags returns the names of the flags given on the command line.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
