@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,22 +147,10 @@ func TestOverlayOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := OverlayOrder(scores, tt.n)
-		if !slicesEqual(got, tt.want) {
+		if !slices.Equal(got, tt.want) {
 			t.Errorf("OverlayOrder(n=%d) = %v, want %v", tt.n, got, tt.want)
 		}
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // outDir is the model directory of a test run: $GOADTR_TEST_OUT/<test name> when set (to look at

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,7 +71,7 @@ func TestExtractAll(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := all.Shape().Dimensions, []int{5, 4, 4, tt.wantChannels}; !equalInts(got, want) {
+			if got, want := all.Shape().Dimensions, []int{5, 4, 4, tt.wantChannels}; !slices.Equal(got, want) {
 				t.Fatalf("shape %v, want %v", got, want)
 			}
 			// Batching must not change an image's features: image 3 alone gives the same values.
@@ -145,18 +146,6 @@ func TestExtractAllErrors(t *testing.T) {
 	if _, err := New(backend.MustNew(), tinyConfig(), nil); err == nil {
 		t.Error("New accepted a nil backbone for the feature target")
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func assertClose(t *testing.T, got, want []float32, tol float32) {
