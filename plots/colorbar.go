@@ -23,7 +23,7 @@ func ColorBar(cm Colormap, vmin, vmax float64, height int, label string) *image.
 	ticks, step := []float64{vmin}, 0.0
 	if vmax > vmin {
 		// About one tick per two text heights, but at least three.
-		for target := max(2, barH/(2*th)); len(ticks) < 3 && target <= 20; target++ {
+		for target := min(20, max(2, barH/(2*th))); len(ticks) < 3 && target <= 20; target++ {
 			ticks, step = linearTicks(vmin, vmax, target)
 		}
 	}
