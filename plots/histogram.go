@@ -55,7 +55,8 @@ func (h *Histogram) SVG() (string, error) {
 			most = max(most, c)
 		}
 	}
-	ylo, yhi := 0.0, float64(most)*1.1
+	// At least 0..5 so that small counts get whole-number ticks.
+	ylo, yhi := 0.0, math.Max(math.Ceil(float64(most)*1.1), 5)
 	if h.YRange.fixed() {
 		ylo, yhi = h.YRange.Min, h.YRange.Max
 	}
