@@ -1,6 +1,7 @@
 package adtr
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -189,5 +190,75 @@ func TestMaskToGrid(t *testing.T) {
 			t.Fatalf("dims %v", dims)
 		}
 		assertClose(t, "grid", got, tt.want, 0)
+	}
+}
+
+// TestMaskToGridRealisticSizes checks the rule "a cell is anomalous when at least minFraction of its
+// pixels are" against a direct count, for ground-truth masks at the paper's and UniAD's input sizes
+// (256 px on a 16×16 grid, 224 px on 14×14: 16×16-pixel cells) and a non-square grid.
+func TestMaskToGridRealisticSizes(t *testing.T) {
+	tests := []struct {
+		size, gridH, gridW int
+		fraction           float64
+	}{
+		{256, 16, 16, 0.5},
+		{224, 14, 14, 0.5},
+		{224, 14, 14, 0.3},
+		{224, 7, 28, 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%dpx_%dx%d_%g", tt.size, tt.gridH, tt.gridW, tt.fraction), func(t *testing.T) {
+			// Two masks of random rectangles (values 255), the second also with isolated pixels.
+			const b = 2
+			rng := rand.New(rand.NewPCG(uint64(tt.size), 3))
+			mask := make([]float32, b*tt.size*tt.size)
+			for img := range b {
+				for range 6 {
+					x0, y0 := rng.IntN(tt.size), rng.IntN(tt.size)
+					w, h := 1+rng.IntN(60), 1+rng.IntN(60)
+					for y := y0; y < min(y0+h, tt.size); y++ {
+						for x := x0; x < min(x0+w, tt.size); x++ {
+							mask[(img*tt.size+y)*tt.size+x] = 255
+						}
+					}
+				}
+				if img == 1 {
+					for range 200 {
+						mask[(img*tt.size+rng.IntN(tt.size))*tt.size+rng.IntN(tt.size)] = 1
+					}
+				}
+			}
+			ch, cw := tt.size/tt.gridH, tt.size/tt.gridW
+			want := make([]float64, 0, b*tt.gridH*tt.gridW)
+			anomalous := 0
+			for img := range b {
+				for gy := range tt.gridH {
+					for gx := range tt.gridW {
+						count := 0
+						for y := gy * ch; y < (gy+1)*ch; y++ {
+							for x := gx * cw; x < (gx+1)*cw; x++ {
+								if mask[(img*tt.size+y)*tt.size+x] > 0 {
+									count++
+								}
+							}
+						}
+						v := 0.0
+						if float64(count) >= tt.fraction*float64(ch*cw) {
+							v, anomalous = 1, anomalous+1
+						}
+						want = append(want, v)
+					}
+				}
+			}
+			if anomalous == 0 || anomalous == len(want) {
+				t.Fatalf("degenerate test masks: %d of %d cells anomalous", anomalous, len(want))
+			}
+			got, dims := run1(t, func(m *Node) *Node { return MaskToGrid(m, tt.gridH, tt.gridW, tt.fraction) },
+				tensors.FromFlatDataAndDimensions(mask, b, tt.size, tt.size))
+			if dims[0] != b || dims[1] != tt.gridH || dims[2] != tt.gridW {
+				t.Fatalf("dims %v, want [%d %d %d]", dims, b, tt.gridH, tt.gridW)
+			}
+			assertClose(t, "grid", got, want, 0)
+		})
 	}
 }

@@ -52,6 +52,8 @@ type ModelInfo struct {
 	Epochs int `json:"epochs"`
 	// TrainSeconds is the wall time of training (features excluded).
 	TrainSeconds float64 `json:"train_seconds"`
+	// Anomalies records anomaly-available training (ADTR+); nil for normal-only training.
+	Anomalies *AnomalyTraining `json:"anomalies,omitempty"`
 }
 
 // Model is a trained ADTR model ready to score images: the frozen feature extractor and the

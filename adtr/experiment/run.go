@@ -41,6 +41,8 @@ type Spec struct {
 	// Overlays is the number of test images drawn as overlays (the most and least anomalous
 	// first); 0 means all, negative none.
 	Overlays int
+	// Anomalies configures anomaly-available training (ADTR+); the zero value is normal-only.
+	Anomalies Anomalies
 	// Progress receives progress lines; nil is silent.
 	Progress io.Writer
 }
@@ -115,6 +117,10 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if len(cat.Train) == 0 || len(cat.Test) == 0 {
 		return nil, fmt.Errorf("data %s: %w in train or test", cat.Name, errNoData)
 	}
+	plan, err := spec.Anomalies.plan(cat, cfg)
+	if err != nil {
+		return nil, err
+	}
 	bb, err := LoadBackbone(cfg, spec.Backbone)
 	if err != nil {
 		return nil, err
@@ -146,16 +152,25 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		f, err := ext.ExtractAll(ctx, images, features.Options{CacheDir: FeatureCacheDir(spec.FeatureCache), Progress: spec.Progress, Label: label})
 		return images, masks, f, err
 	}
-	_, _, trainF, err := extract("train features", cat.Train)
+	trainImages, _, trainF, err := extract("train features", cat.Train)
 	if err != nil {
 		return nil, err
 	}
 
 	start := time.Now()
-	res, err := train.Train(ctx, cfg, train.Data{Features: trainF}, train.Options{
+	opts := train.Options{
 		Dir: filepath.Join(spec.Out, CheckpointDir), CheckpointEvery: spec.CheckpointEvery,
 		Progress: spec.Progress, Backend: b,
-	})
+	}
+	var res *train.Result
+	if plan == nil {
+		res, err = train.Train(ctx, cfg, train.Data{Features: trainF}, opts)
+	} else {
+		logf("anomaly training: %s", plan.rec.Recipe)
+		info.Anomalies = &plan.rec
+		env := anomalyEnv{backend: b, ext: ext, cacheDir: FeatureCacheDir(spec.FeatureCache), progress: spec.Progress, out: spec.Out}
+		res, err = plan.train(ctx, cfg, env, trainImages, trainF, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +223,11 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	return out, nil
 }
 
-// Test loads and scores the test split of cat.
+// Test loads and scores the test split of cat, less the test samples the model was trained on
+// (labelled anomalies, ModelInfo.Anomalies).
 func (m *Model) Test(ctx context.Context, cat *datasets.Category, cacheDir string, progress io.Writer) (*TestSet, error) {
-	images, masks, err := datasets.LoadAll(cat.Test, m.Info.Config.InputSize, 0, nil)
+	samples := m.Info.Anomalies.evaluated(cat.Test)
+	images, masks, err := datasets.LoadAll(samples, m.Info.Config.InputSize, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -218,11 +235,11 @@ func (m *Model) Test(ctx context.Context, cat *datasets.Category, cacheDir strin
 	if err != nil {
 		return nil, err
 	}
-	labels := make([]bool, len(cat.Test))
-	for i, s := range cat.Test {
+	labels := make([]bool, len(samples))
+	for i, s := range samples {
 		labels[i] = s.Anomalous
 	}
-	return &TestSet{Samples: cat.Test, Images: images, Masks: masks, Labels: labels, Scored: scored}, nil
+	return &TestSet{Samples: samples, Images: images, Masks: masks, Labels: labels, Scored: scored}, nil
 }
 
 // Report computes the metrics of a scored test set and labels them with the model's identity.
@@ -248,6 +265,9 @@ func (m *Model) Report(t *TestSet) (evaluate.Report, error) {
 		Backbone: m.Info.Backbone, Pretrained: m.Info.BackbonePretrained, Variant: Variant(cfg), Seed: cfg.Seed,
 		TrainSeconds: evaluate.Number(m.Info.TrainSeconds), InputSize: cfg.InputSize,
 		TestImages: len(t.Labels), TestAnomalous: anomalous,
+	}
+	if m.Info.Anomalies != nil {
+		r.Loss = m.Info.Anomalies.Recipe
 	}
 	r.SetMetrics(mets)
 	return r, nil

@@ -28,7 +28,7 @@ func runFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() == 0 {
 		return usageErrorf(fs, "no images given")
 	}
-	paths, err := imageFiles(fs.Args())
+	paths, err := experiment.ImageFiles(fs.Args())
 	if err != nil {
 		return err
 	}

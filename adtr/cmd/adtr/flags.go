@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,7 +44,7 @@ func configFlags(fs *flag.FlagSet) *adtr.Config {
 	fs.StringVar(&cfg.Backbone, "backbone", cfg.Backbone, "frozen backbone: efficientnet_b0..b7, tf_efficientnet_b0..b7, mobilenetv2_100")
 	fs.Var(intList{&cfg.Taps}, "taps", "backbone stage strides whose features are used (UniAD: 2,4,8,16)")
 	fs.IntVar(&cfg.InputSize, "size", cfg.InputSize, "input image side in pixels (a multiple of 32)")
-	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs (paper: 500)")
+	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs; with -anomalies, the normal-only ones before -anomaly-epochs (paper: 500)")
 	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "images per training step")
 	fs.Float64Var(&cfg.LearningRate, "lr", cfg.LearningRate, "AdamW learning rate")
 	fs.IntVar(&cfg.LRStepEpoch, "lr-step", cfg.LRStepEpoch, "epoch from which the learning rate is multiplied by 0.1 (0: never)")
@@ -59,8 +60,12 @@ func configFlags(fs *flag.FlagSet) *adtr.Config {
 }
 
 // quickPreset is the reduced schedule of the README's main command: a demo that trains and
-// evaluates in a few minutes on 2 CPU cores. The paper's schedule is the default without -quick.
-func quickPreset(cfg *adtr.Config, set map[string]bool) {
+// evaluates in a few minutes on 2 CPU cores. The paper's schedule is the default without -quick;
+// the anomaly epochs keep the paper's ratio of 300 to 500 (24 after 40).
+func quickPreset(cfg *adtr.Config, a *experiment.Anomalies, set map[string]bool) {
+	if !set["anomaly-epochs"] {
+		a.Epochs = 24
+	}
 	if !set["epochs"] {
 		cfg.Epochs = 40
 	}
@@ -90,4 +95,40 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// anomalyFlags binds the anomaly-available training (ADTR+) options to flags, with the paper's
+// defaults.
+func anomalyFlags(fs *flag.FlagSet) *experiment.Anomalies {
+	a := &experiment.Anomalies{}
+	fs.StringVar(&a.Mode, "anomalies", experiment.AnomaliesNone, "ADTR+: after the -epochs normal-only epochs, train -anomaly-epochs more with anomalies: none, confetti (synthetic, made from the training images), labelled (a fraction of the test anomalies, removed from the evaluation) or external (images from -anomaly-dir)")
+	fs.StringVar(&a.Loss, "anomaly-loss", "", "ADTR+ loss: pixel (L_px, needs masks) or image (L_img) (default pixel; image for external)")
+	fs.IntVar(&a.Epochs, "anomaly-epochs", experiment.DefaultAnomalyEpochs, "ADTR+: epochs with the anomaly loss after the normal-only ones (paper: 300; -quick: 24)")
+	fs.Float64Var(&a.Probability, "anomaly-p", experiment.DefaultAnomalyProbability, "ADTR+ confetti and external: fraction p of anomalous images in training (confetti: round(p*N) of the N training images replaced; external: round(p/(1-p)*N) images added)")
+	fs.StringVar(&a.Dir, "anomaly-dir", "", "ADTR+ external: folder of unrelated images (PNG/JPEG, searched recursively), used as image-level anomalies")
+	fs.Float64Var(&a.LabelledFraction, "labelled-fraction", experiment.DefaultLabelledFraction, "ADTR+ labelled: fraction of each defect type's test anomalies moved to training (at least 1, and 1 of each type stays in the evaluation)")
+	return a
+}
+
+// anomalyFlagModes lists the anomaly flags and the -anomalies modes that use them.
+var anomalyFlagModes = []struct {
+	flag  string
+	modes []string
+}{
+	{"anomaly-loss", []string{experiment.AnomaliesConfetti, experiment.AnomaliesLabelled, experiment.AnomaliesExternal}},
+	{"anomaly-epochs", []string{experiment.AnomaliesConfetti, experiment.AnomaliesLabelled, experiment.AnomaliesExternal}},
+	{"anomaly-p", []string{experiment.AnomaliesConfetti, experiment.AnomaliesExternal}},
+	{"anomaly-dir", []string{experiment.AnomaliesExternal}},
+	{"labelled-fraction", []string{experiment.AnomaliesLabelled}},
+}
+
+// checkAnomalyFlags rejects anomaly flags that the chosen -anomalies mode does not use, then
+// settings that cannot work (experiment.Anomalies.Validate).
+func checkAnomalyFlags(a *experiment.Anomalies, set map[string]bool) error {
+	for _, f := range anomalyFlagModes {
+		if set[f.flag] && !slices.Contains(f.modes, a.Mode) {
+			return fmt.Errorf("-%s does not apply to -anomalies %s (only to %v)", f.flag, a.Mode, f.modes)
+		}
+	}
+	return a.Validate()
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goadtr/goadtr/adtr/evaluate"
 	"github.com/goadtr/goadtr/datasets"
 )
 
@@ -36,6 +37,15 @@ func TestUsageErrors(t *testing.T) {
 		{"predict without images", []string{"predict", "-model", "m"}, 2, "no images given"},
 		{"predict missing model", []string{"predict", "-model", "/nonexistent/model", "."}, 1, "/nonexistent/model"},
 		{"missing data", []string{"train", "-data", "/nonexistent/data", "-category", "x", "-random-backbone"}, 1, "/nonexistent/data"},
+		{"anomaly flags in help", []string{"train", "-h"}, 0, "-anomaly-dir"},
+		{"unknown anomalies", []string{"train", "-anomalies", "cutpaste"}, 2, `unknown mode "cutpaste"`},
+		{"external with the pixel loss", []string{"train", "-anomalies", "external", "-anomaly-dir", "x", "-anomaly-loss", "pixel"}, 2, "no pixel masks: use the image loss"},
+		{"external without a folder", []string{"train", "-anomalies", "external"}, 2, "need a folder of images"},
+		{"anomaly folder without external", []string{"train", "-anomaly-dir", "x"}, 2, "-anomaly-dir does not apply to -anomalies none"},
+		{"labelled fraction with confetti", []string{"train", "-anomalies", "confetti", "-labelled-fraction", "0.3"}, 2, "-labelled-fraction does not apply to -anomalies confetti"},
+		{"p with labelled", []string{"train", "-anomalies", "labelled", "-anomaly-p", "0.3"}, 2, "-anomaly-p does not apply"},
+		{"bad p", []string{"train", "-anomalies", "confetti", "-anomaly-p", "1.5"}, 2, "p = 1.5 is not in (0, 1)"},
+		{"labelled without enough test anomalies", []string{"train", "-anomalies", "labelled", "-category", "pill", "-synthetic-train", "4", "-synthetic-test", "4", "-size", "96", "-random-backbone"}, 1, "no defect type with at least 2 test anomalies"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,5 +113,45 @@ func TestBench(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// TestTrainWithAnomalies runs ADTR+ from the command line: confetti anomalies with L_px, and
+// labelled test anomalies with L_img, which `adtr eval` must keep out of the evaluation.
+func TestTrainWithAnomalies(t *testing.T) {
+	small := []string{"-backbone", "efficientnet_tiny", "-random-backbone", "-size", "96", "-taps", "4,8,16", "-batch", "4", "-epochs", "1",
+		"-category", "pill", "-synthetic-train", "10", "-overlays", "-1"}
+	tests := []struct {
+		name      string
+		args      []string
+		wantLoss  string
+		evaluated int // test images in metrics.json (less the labelled ones trained on)
+	}{
+		{"confetti", []string{"-synthetic-test", "8", "-anomalies", "confetti", "-anomaly-epochs", "1"}, "L_norm 1 epochs + L_px 1 epochs (confetti p=0.5: 4 of 8 training images replaced)", 8},
+		{"labelled", []string{"-synthetic-test", "16", "-anomalies", "labelled", "-anomaly-loss", "image", "-anomaly-epochs", "1", "-labelled-fraction", "0.5"},
+			"L_norm 1 epochs + L_img 1 epochs (labelled: 4 test anomalies (fraction 0.5 per defect type) moved to training, image labels only)", 12},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, cache := filepath.Join(dir, "model"), filepath.Join(dir, "cache")
+			code, stdout, stderr := runCLI(append(append([]string{"train", "-out", out, "-feature-cache", cache}, small...), tt.args...)...)
+			if code != 0 {
+				t.Fatalf("train exit %d:\n%s\n%s", code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, "training pill: "+tt.wantLoss) {
+				t.Errorf("train output lacks the loss %q:\n%s", tt.wantLoss, stdout)
+			}
+			code, stdout, stderr = runCLI("eval", "-model", out, "-out", filepath.Join(dir, "eval"), "-overlays", "-1", "-feature-cache", cache)
+			if code != 0 {
+				t.Fatalf("eval exit %d:\n%s\n%s", code, stdout, stderr)
+			}
+			for _, metrics := range []string{filepath.Join(out, "metrics.json"), filepath.Join(dir, "eval", "metrics.json")} {
+				reports, err := evaluate.ReadJSON(metrics)
+				if err != nil || len(reports) != 1 || reports[0].Loss != tt.wantLoss || reports[0].TestImages != tt.evaluated || reports[0].Epochs != 2 {
+					t.Errorf("%s: %+v, %v; want the loss %q, %d test images and 2 epochs", metrics, reports, err, tt.wantLoss, tt.evaluated)
+				}
+			}
+		})
 	}
 }

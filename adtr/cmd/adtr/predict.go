@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -35,7 +33,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	paths, err := imageFiles(fset.Args())
+	paths, err := experiment.ImageFiles(fset.Args())
 	if err != nil {
 		return err
 	}
@@ -81,40 +79,4 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "overlays: %s\n", *out)
 	}
 	return nil
-}
-
-// imageFiles expands args into image files: files as given, folders searched recursively for PNG
-// and JPEG files (sorted). A path that does not exist, or a folder without images, is an error.
-func imageFiles(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		n := len(out)
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			switch strings.ToLower(filepath.Ext(p)) {
-			case ".png", ".jpg", ".jpeg":
-				if !d.IsDir() {
-					out = append(out, p)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(out) == n {
-			return nil, fmt.Errorf("%s: no PNG or JPEG images inside", a)
-		}
-	}
-	return out, nil
 }

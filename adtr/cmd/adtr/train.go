@@ -17,6 +17,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	cfg := configFlags(fs)
 	data := dataFlags(fs)
+	anomalies := anomalyFlags(fs)
 	out := fs.String("out", "adtr-out", "output directory: the model (checkpoint, model.json), metrics.json, figures and overlays; one sub-directory per category with -category all")
 	weights := fs.String("weights", "", "backbone weights (timm-layout safetensors); default: $GOADTR_WEIGHTS_DIR, the user cache, then a download")
 	random := fs.Bool("random-backbone", false, "use a randomly initialised backbone (a baseline; labelled in every output)")
@@ -26,16 +27,20 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	every := fs.Int("checkpoint-every", 10, "save a checkpoint every N epochs (always at the end and on Ctrl-C)")
 	overlays := fs.Int("overlays", 12, "test images drawn as overlays, most and least anomalous first (0: all, negative: none)")
 	cache := fs.String("feature-cache", "", `feature cache directory (default: the user cache; "-": none)`)
-	if err := parse(fs, args, stderr, "train [flags]\n\nTrains ADTR on the normal images of a category, chooses the decision threshold on held-back\nnormal images, evaluates on the test split and writes metrics.json, figures and overlays.\nAn existing checkpoint in -out is resumed; Ctrl-C saves one and exits."); err != nil {
+	if err := parse(fs, args, stderr, "train [flags]\n\nTrains ADTR on the normal images of a category, chooses the decision threshold on held-back\nnormal images, evaluates on the test split and writes metrics.json, figures and overlays.\nAn existing checkpoint in -out is resumed; Ctrl-C saves one and exits.\n\nADTR+ (-anomalies): after the normal-only epochs, training continues with L_px or L_img on\nsynthetic (confetti), labelled or external anomalies; metrics.json records the recipe."); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf(fs, "unexpected arguments %q", fs.Args())
 	}
+	set := setFlags(fs)
 	if *quick {
-		quickPreset(cfg, setFlags(fs))
+		quickPreset(cfg, anomalies, set)
 	}
 	if err := cfg.Validate(); err != nil {
+		return usageErrorf(fs, "%v", err)
+	}
+	if err := checkAnomalyFlags(anomalies, set); err != nil {
 		return usageErrorf(fs, "%v", err)
 	}
 	data.Seed = uint64(cfg.Seed)
@@ -59,7 +64,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		c := *cfg
 		start := time.Now()
 		o, err := experiment.Run(ctx, experiment.Spec{
-			Data: d, Config: &c, Out: dir, FeatureCache: *cache, CheckpointEvery: *every, Overlays: *overlays,
+			Data: d, Config: &c, Out: dir, FeatureCache: *cache, CheckpointEvery: *every, Overlays: *overlays, Anomalies: *anomalies,
 			Backbone: experiment.BackboneOptions{Weights: *weights, Random: *random, Seed: cfg.Seed, Progress: stderr},
 			Progress: stderr,
 		})
@@ -78,6 +83,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	evaluate.PrintTable(stdout, reports)
+	for _, r := range reports {
+		if r.Loss != "" {
+			fmt.Fprintf(stdout, "training %s: %s\n", r.Category, r.Loss)
+		}
+	}
 	fmt.Fprintf(stdout, "metrics: %s; overlays: %s\n", filepath.Join(*out, experiment.MetricsFile), overlayHint(*out, categories))
 	return nil
 }
