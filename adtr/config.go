@@ -107,6 +107,12 @@ type Config struct {
 	ScoreRule string `json:"score_rule"`
 	// ScoreWindow is the side of the average-pooling window of "pooled_max", in pixels. Default 16.
 	ScoreWindow int `json:"score_window"`
+	// NormalMapCalibration is a goadtr extension, not in the paper: the mean anomaly map of the
+	// normal training images divides every anomaly map before scoring (a calibrated map is about 1
+	// on normal regions, and the threshold and overlays are in those units). It removes the
+	// position-dependent error that every image shares (for example at the backbone's zero-padded
+	// borders), which otherwise dominates the image score when training is short. Default false.
+	NormalMapCalibration bool `json:"normal_map_calibration"`
 
 	// LearningRate is AdamW's base learning rate. Default 1e-4.
 	LearningRate float64 `json:"learning_rate"`

@@ -50,7 +50,8 @@ type ModelInfo struct {
 	ThresholdRule string `json:"threshold_rule"`
 	// Epochs is the number of epochs trained.
 	Epochs int `json:"epochs"`
-	// TrainSeconds is the wall time of training (features excluded).
+	// TrainSeconds is the wall time of all training epochs, resumed runs included (features
+	// excluded).
 	TrainSeconds float64 `json:"train_seconds"`
 	// Anomalies records anomaly-available training (ADTR+); nil for normal-only training.
 	Anomalies *AnomalyTraining `json:"anomalies,omitempty"`
@@ -65,6 +66,8 @@ type Model struct {
 	Features *features.Extractor
 	// Detector computes anomaly maps and scores from f.
 	Detector *train.Detector
+	// calibration, when Config.NormalMapCalibration is set, subtracts the mean normal map.
+	calibration *calibrator
 }
 
 // BackboneOptions select the frozen backbone's weights.
@@ -124,11 +127,11 @@ func Open(dir string, opts BackboneOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
-	return newModel(info, bb, det)
+	return newModel(info, bb, det, dir)
 }
 
 // newModel assembles a Model from its parts.
-func newModel(info ModelInfo, bb *backbone.Backbone, det *train.Detector) (*Model, error) {
+func newModel(info ModelInfo, bb *backbone.Backbone, det *train.Detector, dir string) (*Model, error) {
 	b, err := backend.New()
 	if err != nil {
 		return nil, err
@@ -137,7 +140,13 @@ func newModel(info ModelInfo, bb *backbone.Backbone, det *train.Detector) (*Mode
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Info: info, Features: ext, Detector: det}, nil
+	m := &Model{Info: info, Features: ext, Detector: det}
+	if info.Config.NormalMapCalibration {
+		if err := m.loadCalibration(b, dir); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 // Score computes the image scores and anomaly maps of images (InputSize×InputSize), through the
@@ -148,7 +157,7 @@ func (m *Model) Score(ctx context.Context, images []*datasets.Image, cacheDir st
 		return nil, err
 	}
 	defer f.FinalizeAll()
-	return evaluate.Score(ctx, m.Detector, f, 8)
+	return m.scoreFeatures(ctx, f)
 }
 
 // Anomalous applies the stored threshold to an image score.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -157,7 +156,6 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		return nil, err
 	}
 
-	start := time.Now()
 	opts := train.Options{
 		Dir: filepath.Join(spec.Out, CheckpointDir), CheckpointEvery: spec.CheckpointEvery,
 		Progress: spec.Progress, Backend: b,
@@ -174,13 +172,20 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	info.TrainSeconds = time.Since(start).Seconds()
+	for _, r := range res.History { // all epochs, including those of earlier, resumed runs
+		info.TrainSeconds += r.Seconds
+	}
 	info.Epochs = len(res.History)
 	det, err := res.Detector(b)
 	if err != nil {
 		return nil, err
 	}
 	m := &Model{Info: info, Features: ext, Detector: det}
+	if cfg.NormalMapCalibration {
+		if err := m.calibrate(ctx, b, trainF, spec.Out); err != nil {
+			return nil, err
+		}
+	}
 
 	// Threshold on held-back normal images (never the test set).
 	thresholdSamples, rule := cat.Val, fmt.Sprintf("%.2f quantile of the scores of %d held-back normal images", metrics.DefaultNormalQuantile, len(cat.Val))
@@ -190,7 +195,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	} else if _, _, thresholdF, err = extract("held-back features", thresholdSamples); err != nil {
 		return nil, err
 	}
-	valScored, err := evaluate.Score(ctx, det, thresholdF, 8)
+	valScored, err := m.scoreFeatures(ctx, thresholdF)
 	if err != nil {
 		return nil, err
 	}
