@@ -127,6 +127,7 @@ func Open(dir string, opts BackboneOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
+	det.Config = info.Config // model.json decides the map post-processing (score rule, smoothing)
 	return newModel(info, bb, det, dir)
 }
 

@@ -214,6 +214,8 @@ func clipGlobalNorm(grads []*Node, maxNorm float64) []*Node {
 func sameExceptEpochs(saved, given *adtr.Config) error {
 	a, b := saved.Clone(), given.Clone()
 	a.Epochs, b.Epochs = 0, 0
+	// The anomaly-map post-processing does not take part in training and may change too.
+	a.SmoothingSigma, a.ScoreRule, a.ScoreWindow, a.NormalMapCalibration = b.SmoothingSigma, b.ScoreRule, b.ScoreWindow, b.NormalMapCalibration
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {

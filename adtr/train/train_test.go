@@ -107,6 +107,16 @@ func TestResumeReproducesUninterruptedRun(t *testing.T) {
 	if _, err := Train(ctx, other, data, Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), "different config") {
 		t.Errorf("resuming with another config: err = %v, want a config mismatch", err)
 	}
+	// The map post-processing does not take part in training: changing it resumes (no new epoch).
+	scoring := tinyConfig()
+	scoring.ScoreRule, scoring.NormalMapCalibration, scoring.SmoothingSigma = adtr.ScoreMean, true, 4
+	again, err := Train(ctx, scoring, data, Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("resuming with other scoring settings: %v", err)
+	}
+	if len(again.History) != len(resumed.History) || again.History[3].Loss != resumed.History[3].Loss {
+		t.Errorf("resuming a finished run with other scoring settings trained again: %+v", again.History)
+	}
 }
 
 func TestCancelCheckpointsMidEpochAndResumesExactly(t *testing.T) {
