@@ -287,12 +287,16 @@ func Variant(cfg *adtr.Config) string {
 	return fmt.Sprintf("transformer/%s/query=%s/%s", cfg.Mixer, cfg.Query, cfg.Target)
 }
 
-// scoreRuleName spells out the image score rule, with its window.
+// scoreRuleName spells out the image score rule, with its window and calibration.
 func scoreRuleName(cfg *adtr.Config) string {
+	rule := cfg.ScoreRule + " of the map"
 	if cfg.ScoreRule == adtr.ScorePooledMax {
-		return fmt.Sprintf("max of the %d×%d average-pooled map", cfg.ScoreWindow, cfg.ScoreWindow)
+		rule = fmt.Sprintf("max of the %d×%d average-pooled map", cfg.ScoreWindow, cfg.ScoreWindow)
 	}
-	return cfg.ScoreRule + " of the map"
+	if cfg.NormalMapCalibration {
+		rule += " divided by the mean normal map (-calibrate)"
+	}
+	return rule
 }
 
 // writeJSON writes v as indented JSON, atomically.
