@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/goadtr/goadtr/adtr"
 	"github.com/goadtr/goadtr/adtr/evaluate"
@@ -35,23 +34,9 @@ func (s *Setting) Evaluate(ctx context.Context, dir string) (*experiment.Model, 
 	return m, t, nil
 }
 
-// Ranked returns the indices of scores from the highest score to the lowest.
-func Ranked(scores []float64) []int {
-	idx := make([]int, len(scores))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case scores[a] > scores[b]:
-			return -1
-		case scores[a] < scores[b]:
-			return 1
-		}
-		return 0
-	})
-	return idx
-}
+// Ranked returns the indices of scores from the highest score to the lowest (ties keep their
+// order), as the galleries of adtr/experiment order them.
+func Ranked(scores []float64) []int { return experiment.OverlayOrder(scores, 0) }
 
 // Confusion counts the decisions at one threshold: an image is called anomalous when its score is
 // at least the threshold.
