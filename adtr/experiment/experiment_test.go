@@ -110,19 +110,17 @@ func TestRunWritesModelAndReports(t *testing.T) {
 	}
 }
 
-func TestRunErrors(t *testing.T) {
-	tests := []struct {
-		name    string
-		mutate  func(*Spec)
-		wantErr string
-	}{
-		{"bad config", func(s *Spec) { s.Config.InputSize = 60 }, "divisible"},
-		{"unknown synthetic category", func(s *Spec) { s.Data.Category = "nosuch" }, "nosuch"},
-		{"not a category", func(s *Spec) { s.Data = Data{Source: t.TempDir()} }, "train/good"},
-		{"no output", func(s *Spec) { s.Out = "" }, "output directory"},
-		{"missing weights file", func(s *Spec) { s.Backbone = BackboneOptions{Weights: "/nonexistent/w.safetensors"} }, "/nonexistent/w.safetensors"},
-	}
-	for _, tt := range tests {
+// runErrorCase is a Spec change that must make Run fail with an error containing wantErr.
+type runErrorCase struct {
+	name    string
+	mutate  func(*Spec)
+	wantErr string
+}
+
+// checkRunErrors runs each case on smallSpec.
+func checkRunErrors(t *testing.T, cases []runErrorCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := smallSpec(t)
 			tt.mutate(&spec)
@@ -132,6 +130,16 @@ func TestRunErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRunErrors(t *testing.T) {
+	checkRunErrors(t, []runErrorCase{
+		{"bad config", func(s *Spec) { s.Config.InputSize = 60 }, "divisible"},
+		{"unknown synthetic category", func(s *Spec) { s.Data.Category = "nosuch" }, "nosuch"},
+		{"not a category", func(s *Spec) { s.Data = Data{Source: t.TempDir()} }, "train/good"},
+		{"no output", func(s *Spec) { s.Out = "" }, "output directory"},
+		{"missing weights file", func(s *Spec) { s.Backbone = BackboneOptions{Weights: "/nonexistent/w.safetensors"} }, "/nonexistent/w.safetensors"},
+	})
 }
 
 func TestOverlayOrder(t *testing.T) {
