@@ -8,9 +8,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 
+	"github.com/goadtr/goadtr/internal/atomicfile"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/dtypes/bfloat16"
 	"github.com/gomlx/compute/dtypes/float16"
@@ -442,7 +442,7 @@ func WriteSafetensors(path string, ts map[string]*tensors.Tensor, metadata map[s
 	if pad := (8 - len(raw)%8) % 8; pad > 0 {
 		raw = append(raw, bytes.Repeat([]byte(" "), pad)...)
 	}
-	err = writeFileAtomic(path, func(w io.Writer) error {
+	err = atomicfile.WriteFunc(path, func(w io.Writer) error {
 		if err := binary.Write(w, binary.LittleEndian, uint64(len(raw))); err != nil {
 			return err
 		}
@@ -460,33 +460,4 @@ func WriteSafetensors(path string, ts map[string]*tensors.Tensor, metadata map[s
 		return fmt.Errorf("safetensors %s: %w", path, err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes a temporary file next to path with fill, syncs it, makes it readable
-// (0644) and renames it to path. On any error, including one returned by fill, the temporary file
-// is removed and path is left untouched.
-func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/goadtr/goadtr/internal/atomicfile"
 )
 
 // WeightsDirEnv is the environment variable naming a directory of pretrained backbone weights,
@@ -311,7 +313,7 @@ func downloadWeights(ctx context.Context, k KnownWeight, dst string, progress io
 	}
 	bar := newProgressBar(progress, k.Name, want.size)
 	hash := sha256.New()
-	err = writeFileAtomic(dst, func(w io.Writer) error {
+	err = atomicfile.WriteFunc(dst, func(w io.Writer) error {
 		n, err := io.Copy(io.MultiWriter(w, hash, bar, stallResetter{stall}), resp.Body)
 		bar.finish()
 		if err != nil {
